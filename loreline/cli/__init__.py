@@ -1,0 +1,1 @@
+"""The `loreline` command: the one entry point to run, inspect and feed the engine."""

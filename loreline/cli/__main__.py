@@ -1,0 +1,3 @@
+from loreline.cli.main import app
+
+app()

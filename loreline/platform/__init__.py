@@ -1,0 +1,1 @@
+"""The local platform: starting, stopping and reporting every component `loreline up` runs."""
