@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -28,7 +29,7 @@ class StackContext:
             settings=settings,
             layout=layout,
             registry=ComponentRegistry(layout.registry_path),
-            console=console or Console(),
+            console=console or Console(width=shutil.get_terminal_size((140, 24)).columns),
             database_url=settings.database_url,
             kafka_bootstrap=settings.kafka_bootstrap,
         )

@@ -7,13 +7,16 @@ from collections.abc import Sequence
 
 from loreline.platform.context import StackContext
 from loreline.platform.part import Part, PartStatus
+from loreline.platform.parts.api import ApiPart
+from loreline.platform.parts.dagster import DagsterPart
 from loreline.platform.parts.kafka import KafkaPart
 from loreline.platform.parts.postgres import PostgresPart
+from loreline.platform.parts.worker import WorkerPart
 
 
 def default_parts() -> list[Part]:
     """Every part, in start order: storage first, then what reads and writes it."""
-    return [PostgresPart(), KafkaPart()]
+    return [PostgresPart(), KafkaPart(), WorkerPart(), ApiPart(), DagsterPart()]
 
 
 def select_parts(parts: Sequence[Part], only: Sequence[str] | None) -> list[Part]:
@@ -39,7 +42,7 @@ def start_stack(ctx: StackContext, parts: Sequence[Part]) -> float:
 def stop_stack(ctx: StackContext, parts: Sequence[Part]) -> None:
     for part in reversed(parts):
         part.stop(ctx)
-        ctx.console.print(f"  {part.name:<10} [yellow]stopped[/]")
+        ctx.console.print(f"  {part.name:<18} [yellow]stopped[/]")
 
 
 def stack_status(ctx: StackContext, parts: Sequence[Part]) -> list[PartStatus]:

@@ -34,7 +34,7 @@ class KafkaPart:
         asyncio.run(ensure_topics(bootstrap, topics))
         ctx.registry.put(info)
         names = ", ".join(f"{t.name}[{t.partitions}]" for t in topics)
-        ctx.console.print(f"  kafka      [green]up[/]  {bootstrap}  (topics {names})")
+        ctx.console.print(f"  {'kafka':<18} [green]up[/]  {bootstrap}  (topics {names})")
 
     def stop(self, ctx: StackContext) -> None:
         if not ctx.settings.kafka_bootstrap:
@@ -65,6 +65,7 @@ class KafkaPart:
                     detail=f"not running: run `loreline up` (log: {broker.log_path})",
                 )
             ]
+        ctx.kafka_bootstrap = broker.bootstrap
         return [
             PartStatus(
                 name=NAME, state="up", address=broker.bootstrap, version=info.version, pid=info.pid

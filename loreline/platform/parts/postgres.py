@@ -29,7 +29,7 @@ class PostgresPart:
         applied = apply_migrations(ctx.database_url)
         ctx.registry.put(info)
         note = f"{len(applied)} migration(s) applied" if applied else "schema up to date"
-        ctx.console.print(f"  postgres   [green]up[/]  {info.url}  ({note})")
+        ctx.console.print(f"  {'postgres':<18} [green]up[/]  {info.url}  ({note})")
 
     def stop(self, ctx: StackContext) -> None:
         if not ctx.settings.database_url:
@@ -45,6 +45,7 @@ class PostgresPart:
         info = server.status()
         if info is None:
             return [PartStatus(name=NAME, state="down", detail="run `loreline up`")]
+        ctx.database_url = server.dsn
         return [
             PartStatus(
                 name=NAME,
