@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from loreline.cli import keys
 from loreline.cli.doctor import run_checks
 from loreline.cli.settings import CliSettings
 from loreline.platform.context import StackContext
@@ -25,6 +26,21 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(keys.app, name="keys")
+
+
+def _mount_streams() -> None:
+    """`replay`, `simulate`, `worker` and `lag` come from the streams domain."""
+    from streams import commands
+
+    app.command("worker")(commands.worker)
+    app.command("replay")(commands.replay_command)
+    app.command("simulate")(commands.simulate)
+    app.command("lag")(commands.lag)
+
+
+_mount_streams()
 
 Only = Annotated[
     list[str] | None,
@@ -91,3 +107,15 @@ def doctor() -> None:
             console.print(f"       fix: {check.fix}")
     if not all(check.ok for check in checks if not check.name.startswith("chromium")):
         raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    players: Annotated[int, typer.Option(help="simulated players")] = 12,
+    minutes: Annotated[float, typer.Option(help="game minutes of play")] = 10.0,
+    seed: Annotated[int, typer.Option(help="simulation seed")] = 7,
+) -> None:
+    """The main job end to end: start everything, load the lore, play, store, query."""
+    from loreline.cli.demo import DemoOptions, run_demo
+
+    run_demo(_context(), DemoOptions(players=players, minutes=minutes, seed=seed))
