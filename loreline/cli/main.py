@@ -31,13 +31,13 @@ app.add_typer(keys.app, name="keys")
 
 
 def _mount_streams() -> None:
-    """`replay`, `simulate`, `worker` and `lag` come from the streams domain."""
+    """The streams domain's commands: all under `loreline streams`, the two a game team uses most
+    (`replay`, `simulate`) also at the top level."""
     from streams import commands
 
-    app.command("worker")(commands.worker)
+    app.add_typer(commands.app, name="streams")
     app.command("replay")(commands.replay_command)
     app.command("simulate")(commands.simulate)
-    app.command("lag")(commands.lag)
 
 
 _mount_streams()
