@@ -1,12 +1,16 @@
 # Loreline developer entry points. The two commands in README.md are `make demo` and `make test`.
-# Every target installs what it needs into .venv on first use (idempotent; a no-op when up to date).
+# Every target installs what it needs on first use (idempotent; a no-op when up to date).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint typecheck bench lock clean-state
+# Compiled bytecode makes the many short-lived Python processes (workers, Dagster, vLLM) start
+# much faster; some machines set this variable globally.
+unexport PYTHONDONTWRITEBYTECODE
+
+.PHONY: install system-deps llm-setup demo test test-fast lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +21,21 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# Debian packages beyond the base machine (Chromium for the Dagster UI browser test).
+system-deps:
+	@infra/system/install-system-deps.sh
+
+# The local LLM tier: vLLM's own environment and the converted SmolLM2 model (once; cached).
+llm-setup: $(STAMP)
+	@$(BIN)/python -m infra.vllm.environment
+	@$(BIN)/python -m infra.vllm.model
+
 # Main job, end to end, on the embedded defaults.
-demo: $(STAMP)
+demo: $(STAMP) llm-setup
 	$(BIN)/loreline demo
 
 # Everything CI runs: lint, types, and every test suite against real components.
-test: $(STAMP)
+test: $(STAMP) system-deps llm-setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -32,5 +45,5 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "unit and not slow"
 
-lock:
+lock: $(STAMP)
 	$(BIN)/uv pip compile -q pyproject.toml --extra dev -p 3.11 -o requirements.lock
