@@ -143,3 +143,30 @@ async def _ask(ctx: StackContext, events: list[Event]) -> None:
             console.print(f"[bold]memory of {npc}[/]")
             for item in memory.memories:
                 console.print(escape(f"  {item.scores.total:.2f}  {item.text[:100]}"))
+    await _generate(api_url, key, npc, console)
+
+
+async def _generate(api_url: str, key: str, npc: str | None, console: Console) -> None:
+    """One storyteller line through the tier router and the local vLLM."""
+    import httpx
+
+    body = {
+        "world_id": DEMO_WORLD,
+        "use_case": "npc_dialogue",
+        "situation": "A traveller asks for news of the salt road.",
+        "npc_id": npc,
+    }
+    async with httpx.AsyncClient(base_url=api_url, timeout=180) as http:
+        response = await http.post(
+            "/v1/storyteller/generate", json=body, headers={"Authorization": f"Bearer {key}"}
+        )
+    if response.status_code != 200:
+        console.print(
+            f"[yellow]generation unavailable ({response.status_code}): {response.text[:300]}"
+        )
+        return
+    result = response.json()
+    console.print(
+        f"[bold]generated[/] ({result['tier']} tier, {len(result['citations'])} citations)"
+    )
+    console.print(escape(f"  {result['text'].strip()[:400]}"))

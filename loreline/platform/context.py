@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ class StackContext:
     @classmethod
     def from_settings(cls, settings: CliSettings, console: Console | None = None) -> StackContext:
         layout = settings.layout().ensure()
+        # Processes the stack starts (worker, API, Dagster, vLLM) find the same state folder.
+        os.environ["LORELINE_HOME"] = str(layout.home)
+        os.environ["LORELINE_CACHE"] = str(layout.cache)
         return cls(
             settings=settings,
             layout=layout,

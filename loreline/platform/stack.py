@@ -10,13 +10,14 @@ from loreline.platform.part import Part, PartStatus
 from loreline.platform.parts.api import ApiPart
 from loreline.platform.parts.dagster import DagsterPart
 from loreline.platform.parts.kafka import KafkaPart
+from loreline.platform.parts.llm import LlmPart
 from loreline.platform.parts.postgres import PostgresPart
 from loreline.platform.parts.worker import WorkerPart
 
 
 def default_parts() -> list[Part]:
     """Every part, in start order: storage first, then what reads and writes it."""
-    return [PostgresPart(), KafkaPart(), WorkerPart(), ApiPart(), DagsterPart()]
+    return [PostgresPart(), KafkaPart(), WorkerPart(), LlmPart(), ApiPart(), DagsterPart()]
 
 
 def select_parts(parts: Sequence[Part], only: Sequence[str] | None) -> list[Part]:
