@@ -9,7 +9,7 @@ import pytest
 
 from loreline.state import StateLayout
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.kafka"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.kafka", "tests.fixtures.vllm"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from serving.llm.client import CallTimeouts, ChatRequest, LlmClient
 from serving.llm.endpoints import EndpointDirectory
 from serving.llm.metrics import MetricsScraper
 from serving.llm.tier import ReplicaBounds, TierAutoscaling, TierConfig
-from tests.llm.conftest import LiveVllm, VllmAssets
+from tests.fixtures.vllm import LiveVllm, VllmAssets
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 

@@ -15,7 +15,7 @@ from serving.llm.metrics import MetricsScraper, parse_vllm_metrics
 from serving.llm.router import GenerationRequest, TierRouter, generate
 from serving.llm.tier import TierConfig
 from serving.llm.use_case import UseCasePolicy
-from tests.llm.conftest import LiveVllm
+from tests.fixtures.vllm import LiveVllm
 from tests.llm.local_http import dead_endpoint
 
 pytestmark = pytest.mark.llm

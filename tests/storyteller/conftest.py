@@ -28,7 +28,6 @@ from serving.storyteller.resources import StorytellerResources, open_storyteller
 from serving.storyteller.routes import router as storyteller_router
 from serving.storyteller.settings import StorytellerSettings
 from tests.fixtures.postgres import PostgresUnderTest
-from tests.llm.conftest import vllm_assets, vllm_server  # noqa: F401  (session fixtures)
 from tests.serving.conftest import RunningApi, api_settings
 
 ROUTERS = (storyteller_router, models_router)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from serving.storyteller.resources import open_storyteller
-from tests.llm.conftest import LiveVllm
+from tests.fixtures.vllm import LiveVllm
 from tests.storyteller.conftest import (
     StartApi,
     StorytellerApi,
