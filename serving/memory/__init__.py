@@ -1,0 +1,2 @@
+"""NPC memory: an NPC's observations ranked by recency, importance and relevance
+(the retrieval score of Generative Agents, Park et al. 2023)."""
