@@ -1,0 +1,1 @@
+"""streams.world_state."""
