@@ -24,7 +24,9 @@ def shared_data_dir() -> Path:
     """The real data sets beside the project (`../shared/data`)."""
     path = REPO_ROOT.parent / "shared" / "data"
     if not path.is_dir():
-        pytest.fail(f"shared data not found at {path}; it must sit beside the project as shared/data")
+        pytest.fail(
+            f"shared data not found at {path}; it must sit beside the project as shared/data"
+        )
     return path
 
 
