@@ -25,10 +25,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from serving.llm.autoscaling.policy import ScalingPolicy, TierObservation
 
 from bench.capacity.replica import ReplicaModel
 from bench.capacity.workload import TierTrace
+from serving.llm.autoscaling.policy import ScalingPolicy, TierObservation
 
 _RING = 4096  # decode-progress buckets; more than the longest completion plus one step's tokens
 
