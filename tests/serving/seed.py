@@ -38,6 +38,32 @@ def event(
     )
 
 
+def npc_greets_and_quest_starts(world_id: str, line: str) -> list[Event]:
+    """The two events every seeded test world starts with: its NPC says `line` to its player at
+    the harbour, then the player starts the world's quest."""
+    return [
+        event(
+            world_id,
+            "dialogue.line",
+            {
+                "speaker": f"{world_id}-npc",
+                "text": line,
+                "listeners": [f"{world_id}-player"],
+                "location": "harbour",
+            },
+            minutes=1,
+            actor=f"{world_id}-npc",
+        ),
+        event(
+            world_id,
+            "quest.started",
+            {"quest_id": f"{world_id}-quest"},
+            minutes=2,
+            actor=f"{world_id}-player",
+        ),
+    ]
+
+
 async def insert_events(pool: Any, events: Iterable[Event]) -> None:
     rows = [event.to_row() for event in events]
     async with pool.acquire() as conn:

@@ -70,27 +70,9 @@ async def seed_worlds(api: RunningApi, embedder: Embedder, tmp_path: Path) -> No
         await seed.insert_snapshot(api.pool, world, "2024-02-27", world)
         await seed.insert_events(
             api.pool,
-            [
-                seed.event(
-                    world,
-                    "dialogue.line",
-                    {
-                        "speaker": f"{world}-npc",
-                        "text": f"Welcome to {world}, traveller; mind the lighthouse stairs.",
-                        "listeners": [f"{world}-player"],
-                        "location": "harbour",
-                    },
-                    minutes=1,
-                    actor=f"{world}-npc",
-                ),
-                seed.event(
-                    world,
-                    "quest.started",
-                    {"quest_id": f"{world}-quest"},
-                    minutes=2,
-                    actor=f"{world}-player",
-                ),
-            ],
+            seed.npc_greets_and_quest_starts(
+                world, f"Welcome to {world}, traveller; mind the lighthouse stairs."
+            ),
         )
         await seed.insert_narrative(
             api.pool,

@@ -55,28 +55,7 @@ async def seed_two_worlds(pool: object, dsn: str, embedder: Embedder, tmp_path: 
     for world in ("alpha", "beta"):
         await seed.insert_world_state(pool, world, world)
         await seed.insert_events(
-            pool,
-            [
-                seed.event(
-                    world,
-                    "dialogue.line",
-                    {
-                        "speaker": f"{world}-npc",
-                        "text": f"The sluice opens at ebb in {world}.",
-                        "listeners": [f"{world}-player"],
-                        "location": "harbour",
-                    },
-                    minutes=1,
-                    actor=f"{world}-npc",
-                ),
-                seed.event(
-                    world,
-                    "quest.started",
-                    {"quest_id": f"{world}-quest"},
-                    minutes=2,
-                    actor=f"{world}-player",
-                ),
-            ],
+            pool, seed.npc_greets_and_quest_starts(world, f"The sluice opens at ebb in {world}.")
         )
         await seed.insert_narrative(
             pool, embedder, world, [("s1", f"In {world}, the miller and the player argued.")]
