@@ -60,7 +60,9 @@ async def test_burst_scales_to_two_replicas_then_back_after_the_window(
         )  # fmt: skip
         loop = asyncio.create_task(controller.run(stop))
         try:
-            client = LlmClient(http, CallTimeouts(first_token_s=300, total_s=300))
+            # Two vLLM processes share this machine's two cores with the test: connecting can
+            # take seconds here, which the production 2 s connect budget would count as a failure.
+            client = LlmClient(http, CallTimeouts(connect_s=60, first_token_s=300, total_s=300))
             request = ChatRequest(
                 vllm_server.model, [{"role": "user", "content": "Tell a sea story."}],
                 max_tokens=48, extra={"ignore_eos": True},
