@@ -9,6 +9,15 @@ iterative scan so filters still fill the list), the text branch the best `candid
 `ts_rank` of an OR-query over the question's lexemes; each list is ranked and fused with reciprocal
 rank fusion `score = Σ 1 / (60 + rank)`. `mode="vector"` / `"text"` use one branch (score is the
 cosine similarity / the text rank).
+
+The text branch costs in proportion to the rows it ranks, so it does not rank every row sharing one
+word with the question. It *matches* on the question's rarest lexemes, as many as keep the expected
+number of matching rows within `text_budget`, and *ranks* those rows on all the question's lexemes.
+Lexeme frequencies come from PostgreSQL's own column statistics (`pg_stats.most_common_elems` of the
+tsvector column, kept current by autovacuum's ANALYZE); a lexeme not listed there is taken to be as
+frequent as the least frequent listed one. When even the rarest lexeme is too common, rows holding
+every lexeme are matched (AND). Tables too small to exceed the budget, or never analysed, match the
+OR of all lexemes.
 """
 
 from __future__ import annotations
@@ -73,8 +82,26 @@ def scope_worlds(scope: Scope, world_id: str | None) -> list[str]:
 
 
 # --- SQL -------------------------------------------------------------------------------------------
+
+
+def _text_query_cte(table: str, text: str, budget: str) -> str:
+    """CTE `q` of the full-text branch over `table.tsv` (see the module doc).
+
+    `q.rank_q` ranks: the OR of all the question's lexemes. `q.match_q` selects the rows to rank
+    (`text_match_query`, migration 0202). Both are NULL when the question has no lexemes.
+    """
+    return f"""
+q AS MATERIALIZED (
+    SELECT CASE WHEN numnode(p) = 0 THEN NULL
+                ELSE to_tsquery('simple', replace(p::text, ' & ', ' | ')) END AS rank_q,
+           text_match_query('{table}'::regclass, {text}, {budget}) AS match_q
+      FROM plainto_tsquery('english', coalesce({text}, '')) AS p
+)"""
+
+
 # $1 query vector (text, cast to vector) | $2 query text | $3 world ids | $4 doc types or NULL
 # $5 entity or NULL | $6 candidates per branch | $7 k | $8 use vector branch | $9 use text branch
+# $10 text budget (rows the text branch may rank)
 
 _LORE_FILTER = """
       c.world_id = ANY($3::text[])
@@ -87,11 +114,7 @@ _LORE_FILTER = """
 """
 
 LORE_SEARCH_SQL = f"""
-WITH q AS (
-    SELECT CASE WHEN numnode(p) = 0 THEN NULL
-                ELSE to_tsquery('simple', replace(p::text, ' & ', ' | ')) END AS tsq
-      FROM plainto_tsquery('english', coalesce($2::text, '')) AS p
-),
+WITH {_text_query_cte("lore_chunks", "$2::text", "$10::float8")},
 vec AS (
     SELECT chunk_id, row_number() OVER (ORDER BY dist, chunk_id) AS rank, 1 - dist AS similarity
       FROM (SELECT c.chunk_id, c.embedding <=> $1::text::vector AS dist
@@ -102,9 +125,10 @@ vec AS (
 ),
 txt AS (
     SELECT chunk_id, row_number() OVER (ORDER BY trank DESC, chunk_id) AS rank, trank
-      FROM (SELECT c.chunk_id, ts_rank(c.tsv, q.tsq, 1) AS trank
+      FROM (SELECT c.chunk_id, ts_rank(c.tsv, q.rank_q, 1) AS trank
               FROM lore_chunks c JOIN lore_documents d USING (document_id), q
-             WHERE $9::boolean AND q.tsq IS NOT NULL AND c.tsv @@ q.tsq AND {_LORE_FILTER}
+             WHERE $9::boolean AND q.match_q IS NOT NULL AND c.tsv @@ q.match_q
+               AND {_LORE_FILTER}
              ORDER BY trank DESC, c.chunk_id
              LIMIT $6::int) t
 ),
@@ -128,7 +152,7 @@ SELECT f.chunk_id, c.citation_id, c.text, d.title, d.doc_type, c.heading_path, c
 """
 
 # $1 vector | $2 text | $3 world id | $4 session id or NULL | $5 since or NULL | $6 until or NULL
-# $7 candidates | $8 k | $9 use vector | $10 use text
+# $7 candidates | $8 k | $9 use vector | $10 use text | $11 text budget
 _HISTORY_FILTER = """
       h.world_id = $3::text
   AND ($4::text IS NULL OR h.session_id = $4::text)
@@ -137,11 +161,7 @@ _HISTORY_FILTER = """
 """
 
 HISTORY_SEARCH_SQL = f"""
-WITH q AS (
-    SELECT CASE WHEN numnode(p) = 0 THEN NULL
-                ELSE to_tsquery('simple', replace(p::text, ' & ', ' | ')) END AS tsq
-      FROM plainto_tsquery('english', coalesce($2::text, '')) AS p
-),
+WITH {_text_query_cte("narrative_history", "$2::text", "$11::float8")},
 vec AS (
     SELECT history_id, row_number() OVER (ORDER BY dist, history_id) AS rank, 1 - dist AS similarity
       FROM (SELECT h.history_id, h.embedding <=> $1::text::vector AS dist
@@ -152,9 +172,10 @@ vec AS (
 ),
 txt AS (
     SELECT history_id, row_number() OVER (ORDER BY trank DESC, history_id) AS rank, trank
-      FROM (SELECT h.history_id, ts_rank(h.tsv, q.tsq, 1) AS trank
+      FROM (SELECT h.history_id, ts_rank(h.tsv, q.rank_q, 1) AS trank
               FROM narrative_history h, q
-             WHERE $10::boolean AND q.tsq IS NOT NULL AND h.tsv @@ q.tsq AND {_HISTORY_FILTER}
+             WHERE $10::boolean AND q.match_q IS NOT NULL AND h.tsv @@ q.match_q
+               AND {_HISTORY_FILTER}
              ORDER BY trank DESC, h.history_id
              LIMIT $7::int) t
 ),
@@ -186,6 +207,10 @@ def _branches(mode: Mode) -> tuple[bool, bool]:
     raise ValueError(f"unknown mode {mode!r}; use 'hybrid', 'vector' or 'text'")
 
 
+def _default_text_budget(candidates: int) -> int:
+    return max(1000, 25 * candidates)
+
+
 def _vector_param(query_embedding: Sequence[float] | np.ndarray | None, use_vector: bool) -> str:
     if query_embedding is None:
         if use_vector:
@@ -195,14 +220,21 @@ def _vector_param(query_embedding: Sequence[float] | np.ndarray | None, use_vect
 
 
 async def _fetch(conn_or_pool: Any, sql: str, args: Sequence[Any], ef_search: int) -> list[Any]:
-    """Run one search in a transaction with HNSW iterative scans on (asyncpg pool or connection)."""
+    """Run one search in a transaction with HNSW iterative scans (asyncpg pool or connection).
+
+    Plans stay custom (PostgreSQL's default for the first executions and whenever the generic plan
+    looks dearer): a generic plan does not know how few chunks a small world has, and would walk
+    the HNSW graph of every world's chunks instead of ranking the small world's chunks exactly.
+    """
     if hasattr(conn_or_pool, "acquire") and not hasattr(conn_or_pool, "fetch_row"):
         async with conn_or_pool.acquire() as conn:
             return await _fetch(conn, sql, args, ef_search)
     conn = conn_or_pool
     async with conn.transaction():
-        await conn.execute("SET LOCAL hnsw.iterative_scan = 'relaxed_order'")
-        await conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+        await conn.execute(
+            "SET LOCAL hnsw.iterative_scan = 'relaxed_order';"
+            f" SET LOCAL hnsw.ef_search = {int(ef_search)}"
+        )
         return list(await conn.fetch(sql, *args))
 
 
@@ -218,12 +250,14 @@ async def hybrid_search(
     entity: str | None = None,
     mode: Mode = "hybrid",
     candidates: int | None = None,
+    text_budget: int | None = None,
 ) -> list[SearchHit]:
     """Search lore chunks of the scope's worlds; the best `k` hits, best first.
 
     `conn_or_pool`: an asyncpg connection or pool. `query_embedding`: 384 floats (normalised, from
     `Embedder.encode_one`); may be None for `mode="text"`. `doc_types` / `entity` narrow the search
     to those document types / chunks of documents about (or mentioning) that entity.
+    `text_budget`: how many rows the text branch may rank (default 25 per candidate, at least 1000).
     """
     if k <= 0:
         return []
@@ -240,6 +274,7 @@ async def hybrid_search(
         k,
         use_vector,
         use_text,
+        float(text_budget or _default_text_budget(pool_size)),
     )
     rows = await _fetch(conn_or_pool, LORE_SEARCH_SQL, args, ef_search=max(40, pool_size))
     return [
@@ -291,6 +326,7 @@ async def search_history(
         k,
         use_vector,
         use_text,
+        float(_default_text_budget(pool_size)),
     )
     rows = await _fetch(conn_or_pool, HISTORY_SEARCH_SQL, args, ef_search=max(40, pool_size))
     return [
