@@ -63,6 +63,8 @@ def start_api_process(
         settings = ApiSettings(database_url=settings, kafka_bootstrap=bootstrap)
     elif bootstrap is not None:
         settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
+    if settings.cache_dir is None:  # the ONNX export is shared through the layout's cache
+        settings = settings.model_copy(update={"cache_dir": str(layout.cache)})
     port = port or free_port(host)
     layout.logs_dir.mkdir(parents=True, exist_ok=True)
     log_path = layout.logs_dir / "api.log"

@@ -5,7 +5,8 @@
 Set-up: 100,000 synthetic lore chunks (seeded word salad; random unit vectors as embeddings) in
 the real `lore_chunks` table with its HNSW and full-text indexes, on the embedded PostgreSQL (or
 DATABASE_URL). The API runs as in production: `uvicorn --factory` via `serving.runtime`, the real
-all-MiniLM-L6-v2 embedding every query (query cache off, so every request pays the embedding).
+all-MiniLM-L6-v2 embedding every query (ONNX Runtime fp32 unless `--query-encoder` says otherwise;
+query cache off, so every request pays the embedding).
 Load: `wrk` (Debian package) with a Lua script cycling through distinct queries, on loopback.
 Baseline, measured in the same run: `loreline.knowledge.search.hybrid_search` called straight on
 an asyncpg pool at the same concurrency with precomputed query embeddings. Ratios are API/SQL.
@@ -132,13 +133,20 @@ def main() -> None:
     parser.add_argument(
         "--modes", default="hybrid,vector", help="search modes measured (hybrid, vector, text)"
     )
+    parser.add_argument(
+        "--query-encoder", default="onnx", choices=["onnx", "onnx-int8", "torch"],
+        help="the API's query encoder (ApiSettings.query_encoder)",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     levels = [int(level) for level in args.concurrency.split(",")]
 
     home = Path(tempfile.mkdtemp(prefix="bench-api-"))
-    layout = StateLayout.under(home).ensure()
+    layout = StateLayout.under(
+        home, cache=Path(os.environ.get("LORELINE_CACHE", ".loreline/cache"))
+    )
+    layout.ensure()
     admin_dsn, server = _server(home)
     name = f"bench_api_{uuid.uuid4().hex[:10]}"
     api = None
@@ -179,6 +187,7 @@ def main() -> None:
         settings = ApiSettings(
             database_url=dsn,
             query_cache_size=args.query_cache,
+            query_encoder=args.query_encoder,
             pool_max_size=20,
             key_cache_seconds=30.0,
         )
@@ -210,6 +219,7 @@ def main() -> None:
             "workers": args.workers,
             "cores": os.cpu_count(),
             "embeddings": "random unit vectors (chunks); real all-MiniLM-L6-v2 (queries)",
+            "query_encoder": args.query_encoder,
             "results": [
                 {
                     "mode": m,

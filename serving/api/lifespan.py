@@ -14,12 +14,11 @@ from fastapi import FastAPI
 
 from loreline.contract import Encoding
 from loreline.db import apply_migrations_async, create_pool
-from loreline.knowledge.embedder import get_embedder
 from serving.api.metrics import ApiMetrics
 from serving.api.resources import ApiResources
 from serving.api.settings import ApiSettings
 from serving.embedding import QueryEmbedder
-from serving.embedding.torch_threads import ThreadLimitedEncoder
+from serving.embedding.encoders import query_encoder
 from serving.ingest.publisher import EventPublisher
 from serving.queries.cache import purge_expired
 from serving.security.authenticator import KeyAuthenticator
@@ -67,7 +66,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_size=max(settings.pool_max_size, settings.pool_min_size),
     )
     embedder = QueryEmbedder(
-        ThreadLimitedEncoder(get_embedder(settings.embedding_model_dir), settings.torch_threads),
+        query_encoder(settings),
         cache_size=settings.query_cache_size,
         max_batch=settings.embed_batch_max,
     )
