@@ -72,8 +72,16 @@ class WorkerSettings(BaseSettings):
     retry_initial_s: float = Field(default=0.2, gt=0)
     retry_max_s: float = Field(default=5.0, gt=0)
     """Back-off bounds while Postgres (or the lake folder) is unavailable."""
+    stall_warn_s: float = Field(default=60.0, gt=0)
+    stall_exit_s: float = Field(default=300.0, gt=0)
+    """A worker whose own partitions hold unread records but which takes none in logs its consumer
+    state after `stall_warn_s`, and exits (code 75) after `stall_exit_s` so that its supervisor
+    restarts it (streams/ingest/stall.py)."""
     lake_recovery_interval_s: float = Field(default=30.0, gt=0)
     """How often pending lake batches (a worker died between commit and file) are re-written."""
+    lake_batch_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    """How long the record of a written lake batch is kept (`events_lake_batches`); pending
+    batches are always kept until written."""
 
     store: str = "memory://"
     """Faust table store; tables are rebuilt from their changelog topics on start."""

@@ -25,14 +25,17 @@ from loreline.state import StateLayout
 from streams.dedup import DedupWindow
 from streams.ingest.pipeline import IngestPipeline, Prepared, Stored, recover_lake
 from streams.ingest.records import SourceRecord, headers_list
+from streams.ingest.stall import StallWatch, unread_records
 from streams.settings import WorkerSettings
 from streams.sinks.lake import LakeWriter
-from streams.sinks.postgres import PostgresSink
+from streams.sinks.postgres import PostgresSink, prune_lake_batches
 from streams.world_state.tables import WorldStateTables
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+EXIT_STALLED = 75  # EX_TEMPFAIL: the supervisor should start the worker again
 
 
 def ready_file(layout: StateLayout, pid: int) -> Path:
@@ -73,6 +76,7 @@ class IngestService:
         self.pipeline: IngestPipeline | None = None
         self.agent: Any = None  # the Faust agent, set by `register`
         self._last_report = (time.monotonic(), 0)
+        self.buffers_in_flight = 0  # taken from the stream, not yet acknowledged by the finish lane
 
     def sink(self) -> PostgresSink:
         s = self.settings
@@ -134,6 +138,7 @@ class IngestService:
                 await self._retrying(partial(pipeline.finish, prepared, stored), "finish")
                 for event in events:
                     await stream.ack(event)
+                self.buffers_in_flight -= 1
 
         lanes = [
             asyncio.create_task(store_lane(), name="ingest-store-lane"),
@@ -143,6 +148,7 @@ class IngestService:
             s = self.settings
             take_events = cast(Any, stream).take_events  # not declared on StreamT
             async for events in take_events(s.batch_max_records, s.batch_within_s):
+                self.buffers_in_flight += 1
                 for event in events:
                     event.message.incref()  # released by the finish lane's ack
                 records = [to_source_record(event) for event in events]
@@ -152,6 +158,7 @@ class IngestService:
             for lane in lanes:
                 lane.cancel()
             await asyncio.gather(*lanes, return_exceptions=True)
+            self.buffers_in_flight = 0
             self.report()
 
     async def _retrying(self, fn: Callable[[], Awaitable[T]], what: str) -> T:
@@ -207,12 +214,43 @@ def register(app: faust.App, settings: WorkerSettings) -> IngestService:
         sink = service.sink()
         try:
             await recover_lake(sink, service.lake, older_than_s=settings.lake_recovery_interval_s)
+            pruned = await sink.run(
+                partial(prune_lake_batches, older_than_s=settings.lake_batch_retention_s),
+                "lake bookkeeping prune",
+                transaction=False,
+            )
+            if pruned:
+                log.info("lake: forgot %d written batch record(s)", pruned)
         finally:
             await sink.close()
+
+    watch = StallWatch(settings.stall_warn_s, settings.stall_exit_s)
 
     @app.timer(interval=10.0)
     async def report() -> None:
         service.report()
+        if service.pipeline is None:
+            return
+        unread, state = unread_records(app, settings.events_topic)
+        now = time.monotonic()
+        verdict = watch.observe(
+            now, service.pipeline.totals.records, unread, busy=service.buffers_in_flight > 0
+        )
+        if verdict == "stalled":
+            log.warning(
+                "ingest: %d records wait in this worker's partitions, none taken in for %.0fs;"
+                " consumer state %s",
+                unread, watch.idle_s(now), state,
+            )  # fmt: skip
+        elif verdict == "give_up":
+            log.error(
+                "ingest: no record taken in for %.0fs while %d wait; exiting so that the"
+                " supervisor restarts this worker (nothing is lost: offsets are committed only"
+                " after the sinks, and a restart re-reads from them). Consumer state %s",
+                watch.idle_s(now), unread, state,
+            )  # fmt: skip
+            logging.shutdown()
+            os._exit(EXIT_STALLED)
 
     async def on_revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         # partitions may come back later: their window is then re-seeded from PostgreSQL

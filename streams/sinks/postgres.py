@@ -228,6 +228,17 @@ async def mark_lake_written(conn: asyncpg.Connection, *, batch_ids: Sequence[str
     )
 
 
+async def prune_lake_batches(conn: asyncpg.Connection, older_than_s: float) -> int:
+    """Forget batches whose lake files were written more than `older_than_s` ago: only pending
+    batches are ever read again (by lake recovery), so written ones are kept just for inspection."""
+    status = await conn.execute(
+        "DELETE FROM events_lake_batches"
+        " WHERE written_at IS NOT NULL AND written_at < now() - make_interval(secs => $1)",
+        older_than_s,
+    )
+    return int(status.split()[-1])
+
+
 async def pending_lake_batches(
     conn: asyncpg.Connection, older_than_s: float
 ) -> dict[str, list[tuple[int, int, int]]]:

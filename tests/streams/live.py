@@ -14,6 +14,7 @@ from pathlib import Path
 
 from loreline.db.databases import create_database, drop_database
 from loreline.state import ComponentInfo, StateLayout
+from streams.ingest.agent import EXIT_STALLED
 from streams.process import consumer_lag, start_worker_process
 from streams.settings import WorkerSettings
 
@@ -26,6 +27,7 @@ class LiveWorker:
     layout: StateLayout
     dsn: str
     processes: list[ComponentInfo] = field(default_factory=list)
+    stall_restarts: int = 0
 
     @property
     def lake_dir(self) -> Path:
@@ -62,11 +64,30 @@ class LiveWorker:
         s = self.settings
         return int((await consumer_lag(s.kafka_bootstrap, s.app_id, s.events_topic))["total_lag"])
 
+    def restart_stalled(self) -> int:
+        """Do what the worker's supervisor does in production: start again a worker that exited
+        because its consumer stalled (exit code 75, streams/ingest/stall.py). Returns how many."""
+        restarted = 0
+        for info in list(self.processes):
+            assert info.pid is not None
+            try:
+                pid, status = os.waitpid(info.pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if pid and os.waitstatus_to_exitcode(status) == EXIT_STALLED:
+                self.processes.remove(info)
+                print(f"worker {info.pid} exited as stalled; starting it again")
+                self.start(info.name)
+                self.stall_restarts += 1
+                restarted += 1
+        return restarted
+
     async def wait_caught_up(self, within_s: float = 180.0) -> None:
         """Until every record is processed, durable and committed (lag 0 twice in a row)."""
         deadline = time.monotonic() + within_s
         zeros = 0
         while time.monotonic() < deadline:
+            await asyncio.to_thread(self.restart_stalled)
             zeros = zeros + 1 if await self.lag() == 0 else 0
             if zeros >= 2:
                 return
@@ -95,6 +116,8 @@ def new_live_worker(
         commit_interval_s=0.5,
         lake_recovery_interval_s=5.0,
         session_timeout_s=10.0,
+        stall_warn_s=15.0,
+        stall_exit_s=45.0,
         **overrides,  # type: ignore[arg-type]
     )
     settings = settings.model_copy(update={"database_url": overrides.get("database_url", dsn)})

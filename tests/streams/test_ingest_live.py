@@ -197,12 +197,6 @@ async def test_postgres_outage_backs_off_and_loses_nothing(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent: under heavy machine load the restarted worker was once seen to stop "
-    "with 30 records of lag after re-reading 42,500 events; passes on a quiet machine (66-93 s). "
-    "Open: find why the restarted consumer stops fetching.",
-)
 async def test_sigkill_mid_replay_then_restart_is_exactly_once(
     kafka_bootstrap, postgres, postgres_template, tmp_path
 ) -> None:
@@ -232,7 +226,10 @@ async def test_sigkill_mid_replay_then_restart_is_exactly_once(
         await asyncio.to_thread(worker.stop, first, 9)  # SIGKILL: no clean shutdown, no commit
         await replay
         await asyncio.to_thread(worker.start)
+        # a consumer that stalls after the rebalance (seen once under heavy load) exits and is
+        # started again by the harness, as its supervisor would (streams/ingest/stall.py)
         await worker.wait_caught_up(within_s=300)
+        print(f"stall restarts: {worker.stall_restarts}")
 
         conn = await asyncpg.connect(worker.dsn)
         try:

@@ -142,3 +142,28 @@ async def test_postgres_refusing_an_event_dead_letters_only_that_event(
     result = await p.process(records_of(sim_events[:100], per_record=25))
     assert result.stored == 99 and result.dead_letters == 1
     assert b"PostgreSQL refused" in sent[0][1]
+
+
+async def test_written_lake_batch_records_are_pruned_pending_ones_kept(
+    database_url: str, tmp_path: Path, sim_events
+) -> None:
+    from streams.sinks.postgres import pending_lake_batches, prune_lake_batches, record_lake_batch
+
+    state = MemoryState()
+    p, _ = pipeline(database_url, tmp_path / "lake", state)
+    await p.process(records_of(sim_events[:200]))
+    conn = await asyncpg.connect(database_url)
+    try:
+        written = await conn.fetchval("SELECT count(*) FROM events_lake_batches")
+        assert written > 0
+        await record_lake_batch(conn, "pending-batch", {0: (900, 901, 2)})  # files not written
+        assert await prune_lake_batches(conn, older_than_s=3600) == 0  # all too recent
+        await conn.execute(
+            "UPDATE events_lake_batches SET written_at = written_at - interval '2 hours',"
+            " created_at = created_at - interval '2 hours'"
+        )
+        assert await prune_lake_batches(conn, older_than_s=3600) == written
+        assert list(await pending_lake_batches(conn, older_than_s=0)) == ["pending-batch"]
+    finally:
+        await conn.close()
+    await assert_exactly_once(database_url, tmp_path / "lake", state, 200)
