@@ -7,7 +7,7 @@ import collections
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -248,6 +248,58 @@ async def test_sigkill_mid_replay_then_restart_is_exactly_once(
         await eventually(lake_complete, 30, "lake files of the killed worker's batch are missing")
         lake = lake_event_ids(worker.lake_dir)
         assert len(lake) == 50_000 and set(lake.values()) == {1}
+    finally:
+        await asyncio.to_thread(drop_live_worker, worker, postgres.dsn)
+
+
+@pytest.mark.slow
+async def test_a_worker_joining_then_killed_mid_replay_leaves_each_event_once(
+    kafka_bootstrap, postgres, postgres_template, tmp_path
+) -> None:
+    """Scale out, then lose the newcomer: two rebalances while records are in flight."""
+    worlds = [f"scale-{n}" for n in range(6)]
+    events = [
+        e for n, w in enumerate(worlds) for e in simulate(40, 600, seed=n, start=START, world_id=w)
+    ][:30_000]
+    assert len(events) == 30_000
+    session = tmp_path / "session.jsonl"
+    write_jsonl(events, session)
+    worker = new_live_worker(kafka_bootstrap, postgres.dsn, postgres_template, tmp_path / "home")
+
+    def stored_at_least(n: int) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            conn = await asyncpg.connect(worker.dsn)
+            try:
+                return await conn.fetchval("SELECT count(*) FROM events") >= n
+            finally:
+                await conn.close()
+
+        return check
+
+    try:
+        await asyncio.to_thread(worker.start)
+        await replay_path(session, kafka_bootstrap, topic=worker.settings.events_topic)
+        await eventually(stored_at_least(3_000), 240, "the first worker stored nothing")
+        second = await asyncio.to_thread(worker.start, "streams-worker-2")  # partitions split
+        assert len(worker.processes) == 2
+        await eventually(stored_at_least(12_000), 240, "no progress after the second joined")
+        await asyncio.to_thread(worker.stop, second, 9)  # its partitions return to the first
+        await worker.wait_caught_up(within_s=300)
+        print(f"stall restarts: {worker.stall_restarts}")
+
+        conn = await asyncpg.connect(worker.dsn)
+        try:
+            counts = await conn.fetchrow("SELECT count(*), count(DISTINCT event_id) FROM events")
+        finally:
+            await conn.close()
+        assert counts is not None and tuple(counts) == (30_000, 30_000)
+        await assert_live_state_is_a_replay(worker)
+
+        async def lake_complete() -> bool:
+            return len(lake_event_ids(worker.lake_dir)) == 30_000
+
+        await eventually(lake_complete, 30, "lake files of the killed worker's batch are missing")
+        assert set(lake_event_ids(worker.lake_dir).values()) == {1}
     finally:
         await asyncio.to_thread(drop_live_worker, worker, postgres.dsn)
 
