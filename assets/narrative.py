@@ -21,9 +21,11 @@ from dagster import (
     asset,
     asset_check,
 )
+from pydantic import Field
 
 from assets import lake
 from assets.knowledge import _md, _run_id, _scalar, event_lake
+from assets.narrative_refresh import previous_run, refresh_plan
 from assets.resources import EmbedderResource, LakeResource, PostgresResource
 from assets.runlog import record_run
 from loreline.knowledge.chunking import content_hash
@@ -137,13 +139,14 @@ def summarize_lake(
     window: timedelta = timedelta(hours=1),
     max_lines: int = 12,
     worlds: list[str] | None = None,
+    files: list[Path] | None = None,
 ) -> list[dict[str, Any]]:
-    """One summary per (world, session, window) over every event in the lake."""
+    """One summary per (world, session, window) over every event in the lake (or in `files`)."""
     conn = lake.connect()
     try:
         with contextlib.suppress(Exception):  # without ICU timestamps are UTC already
             conn.execute("SET TimeZone = 'UTC'")
-        lake.register_events(conn, lake.event_files(lake_dir))
+        lake.register_events(conn, lake.event_files(lake_dir) if files is None else files)
         sql = HISTORY_SQL.replace("$worlds", "$worlds::VARCHAR[]")
         rel = conn.sql(
             sql,
@@ -225,8 +228,13 @@ def store_history(
 
 
 class NarrativeConfig(Config):
-    window_minutes: int = 60
+    window_minutes: int = Field(default=60, ge=1, le=1440)
     max_lines: int = 12
+    full_refresh: bool = Field(
+        default=False,
+        description="recompute every window, not only those of the lake days changed since the"
+        " last successful run (assets/narrative_refresh.py)",
+    )
 
 
 @asset(
@@ -243,15 +251,32 @@ def narrative_history(
     lake_store: LakeResource,
     embedder: EmbedderResource,
 ) -> MaterializeResult:
-    rows = summarize_lake(
-        lake_store.path, window=timedelta(minutes=config.window_minutes), max_lines=config.max_lines
+    with postgres.connect() as conn:
+        previous = previous_run(conn, "narrative_history")
+    plan = refresh_plan(
+        lake.scan_lake(lake_store.path), previous,
+        window_minutes=config.window_minutes, full=config.full_refresh,
+    )  # fmt: skip
+    window = timedelta(minutes=config.window_minutes)
+    summaries = (
+        summarize_lake(lake_store.path, window=window, max_lines=config.max_lines, files=plan.files)
+        if plan.files
+        else []
     )
-    context.log.info(f"{len(rows)} summaries from the lake")
+    rows = [r for r in summaries if plan.keeps(r["world_id"], r["period_start"])]
+    changed_days = sum(len(days) for days in (plan.days or {}).values())
+    context.log.info(
+        f"{len(rows)} summaries from {len(plan.files)} lake files"
+        + (" (full refresh)" if plan.full else f" ({changed_days} world-days rewritten)")
+    )
     with (
         postgres.connect() as conn,
         record_run(conn, "narrative_history", dagster_run=_run_id(context)) as rec,
     ):
         stats = store_history(conn, rows, embedder.get(), log=context.log.info)
+        stats["refresh"] = "full" if plan.full else "incremental"
+        stats["files_read"] = len(plan.files)
+        stats["window_minutes"] = config.window_minutes
         stats["worlds"] = sorted({r["world_id"] for r in rows})
         stats["sessions"] = len({(r["world_id"], r["session_id"]) for r in rows})
         stats["events"] = sum(int(r["event_count"]) for r in rows)
