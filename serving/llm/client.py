@@ -176,6 +176,18 @@ class ChatStream:
         return self.completion
 
 
+def tier_http_client() -> httpx.AsyncClient:
+    """The connection pool for calls to tier endpoints (chat and /metrics).
+
+    Idle connections are dropped after 2 s: vLLM's server (uvicorn) closes them after 5 s, and a
+    client that keeps them as long (httpx's default) now and then sends a request on a connection
+    the server is closing, which fails with a ReadError.
+    """
+    return httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=256, max_keepalive_connections=64, keepalive_expiry=2.0)
+    )
+
+
 class LlmClient:
     """Calls chat completions on any endpoint; share one per process (it pools connections)."""
 
@@ -183,9 +195,7 @@ class LlmClient:
         self, http: httpx.AsyncClient | None = None, timeouts: CallTimeouts | None = None
     ) -> None:
         self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        )
+        self._http = http or tier_http_client()
         self.timeouts = timeouts or CallTimeouts()
 
     async def __aenter__(self) -> LlmClient:

@@ -18,7 +18,13 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from serving.llm.client import CallTimeouts, ChatCompletion, ChatStream, LlmClient
+from serving.llm.client import (
+    CallTimeouts,
+    ChatCompletion,
+    ChatStream,
+    LlmClient,
+    tier_http_client,
+)
 from serving.llm.endpoints import EndpointDirectory
 from serving.llm.metrics import MetricsScraper, TierMetrics
 from serving.llm.router import GenerationRequest, TierChoice, TierRouter, generate, open_stream
@@ -60,9 +66,7 @@ class LlmGateway:
         refresh_s: float = 1.0,
     ) -> LlmGateway:
         """A gateway with its own HTTP connection pool (closed by `aclose`)."""
-        http = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=64)
-        )
+        http = tier_http_client()
         return cls(
             tiers,
             directory or EndpointDirectory(tiers),
