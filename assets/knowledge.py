@@ -66,12 +66,12 @@ def lore_documents(
     ):
         docs = ingest.discover_documents(source)
         stats = ingest.upsert_documents(conn, source, docs).as_dict()
-        total = conn.execute("SELECT count(*) FROM lore_documents").fetchone()
         stats.update(
-            source=source.source, files=len(docs), documents_total=int(total[0]) if total else 0
+            source=source.source,
+            files=len(docs),
+            documents_total=_scalar(conn, "SELECT count(*) FROM lore_documents"),
         )
-        stats["seconds"] = rec.seconds
-        rec.stats = stats
+        rec.stats = stats  # record_run adds the seconds
     context.log.info(f"lore_documents: {stats}")
     return MaterializeResult(metadata=_md(stats))
 
@@ -88,10 +88,8 @@ def lore_chunks(context: AssetExecutionContext, postgres: PostgresResource) -> M
         record_run(conn, "lore_chunks", dagster_run=_run_id(context)) as rec,
     ):
         stats = ingest.chunk_pending_documents(conn, log=context.log.debug)
-        total = conn.execute("SELECT count(*) FROM lore_chunks").fetchone()
-        stats["chunks_total"] = int(total[0]) if total else 0
-        stats["seconds"] = rec.seconds
-        rec.stats = stats
+        stats["chunks_total"] = _scalar(conn, "SELECT count(*) FROM lore_chunks")
+        rec.stats = stats  # record_run adds the seconds
     context.log.info(f"lore_chunks: {stats}")
     return MaterializeResult(metadata=_md(stats))
 
@@ -115,10 +113,12 @@ def lore_embeddings(
         record_run(conn, "lore_embeddings", dagster_run=_run_id(context)) as rec,
     ):
         stats = ingest.embed_pending_chunks(conn, model, batch_size=256, log=context.log.info)
-        total = conn.execute(
-            "SELECT count(*) FROM lore_chunks WHERE embedding IS NOT NULL"
-        ).fetchone()
-        stats.update(model_load_seconds=load_s, embedded_total=int(total[0]) if total else 0)
+        stats.update(
+            model_load_seconds=load_s,
+            embedded_total=_scalar(
+                conn, "SELECT count(*) FROM lore_chunks WHERE embedding IS NOT NULL"
+            ),
+        )
         rec.stats = stats
     return MaterializeResult(metadata=_md(stats))
 

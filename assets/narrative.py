@@ -280,8 +280,7 @@ def narrative_history(
         stats["worlds"] = sorted({r["world_id"] for r in rows})
         stats["sessions"] = len({(r["world_id"], r["session_id"]) for r in rows})
         stats["events"] = sum(int(r["event_count"]) for r in rows)
-        stats["seconds"] = rec.seconds
-        rec.stats = stats
+        rec.stats = stats  # record_run adds the seconds
     return MaterializeResult(metadata=_md(stats))
 
 

@@ -23,25 +23,14 @@ from uuid import UUID
 import asyncpg
 from asyncpg.exceptions._base import DataError as ClientDataError
 
-from loreline.contract import Event
+from loreline.contract import EVENT_COLUMNS, Event
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 STAGE_TABLE: Final = "events_stage"
-STAGE_COLUMNS: Final = (
-    "event_id",
-    "world_id",
-    "type",
-    "occurred_at",
-    "actor",
-    "session_id",
-    "schema_version",
-    "payload",
-    "src_partition",
-    "src_offset",
-)
+STAGE_COLUMNS: Final = (*EVENT_COLUMNS, "src_partition", "src_offset")
 _COLS: Final = ", ".join(STAGE_COLUMNS)
 
 CREATE_STAGE_SQL: Final = (
