@@ -277,23 +277,7 @@ async def hybrid_search(
         float(text_budget or _default_text_budget(pool_size)),
     )
     rows = await _fetch(conn_or_pool, LORE_SEARCH_SQL, args, ef_search=max(40, pool_size))
-    return [
-        SearchHit(
-            chunk_id=row["chunk_id"],
-            citation_id=row["citation_id"],
-            text=row["text"],
-            title=row["title"],
-            doc_type=row["doc_type"],
-            heading_path=list(row["heading_path"]),
-            world_id=row["world_id"],
-            document_path=row["document_path"],
-            score=float(row["score"]),
-            vector_rank=row["vector_rank"],
-            text_rank=row["text_rank"],
-            similarity=float(row["similarity"]) if row["similarity"] is not None else None,
-        )
-        for row in rows
-    ]
+    return [SearchHit.model_validate(dict(row)) for row in rows]  # columns named as fields
 
 
 async def search_history(
@@ -329,24 +313,7 @@ async def search_history(
         float(_default_text_budget(pool_size)),
     )
     rows = await _fetch(conn_or_pool, HISTORY_SEARCH_SQL, args, ef_search=max(40, pool_size))
-    return [
-        HistoryHit(
-            history_id=row["history_id"],
-            world_id=row["world_id"],
-            session_id=row["session_id"],
-            period_start=row["period_start"],
-            period_end=row["period_end"],
-            summary=row["summary"],
-            event_count=row["event_count"],
-            first_event_id=row["first_event_id"],
-            last_event_id=row["last_event_id"],
-            score=float(row["score"]),
-            vector_rank=row["vector_rank"],
-            text_rank=row["text_rank"],
-            similarity=float(row["similarity"]) if row["similarity"] is not None else None,
-        )
-        for row in rows
-    ]
+    return [HistoryHit.model_validate(dict(row)) for row in rows]  # columns named as fields
 
 
 async def search_lore(
