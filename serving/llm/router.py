@@ -19,7 +19,7 @@ timeout moves on to the next tier, and `AllTiersFailed` carries every tier's err
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -190,6 +190,19 @@ class TierRouter:
         return choice.estimates[tier].endpoints
 
 
+def _tiers_to_try(
+    router: TierRouter, choice: TierChoice, errors: list[TierError]
+) -> Iterator[tuple[str, TierConfig, tuple[str, ...]]]:
+    """The chosen tiers in fallback order with their endpoints; a tier without a replica is
+    skipped and recorded in `errors`."""
+    for tier_name in choice.order:
+        endpoints = router.endpoints_of(choice, tier_name)
+        if not endpoints:
+            errors.append(TierUnavailable(tier_name, None, "no replica"))
+            continue
+        yield tier_name, router.tiers[tier_name], endpoints
+
+
 async def generate(
     client: LlmClient,
     router: TierRouter,
@@ -199,12 +212,7 @@ async def generate(
 ) -> ChatCompletion:
     """Call the chosen tier; fall back in order on timeout or unavailability."""
     errors: list[TierError] = []
-    for tier_name in choice.order:
-        tier = router.tiers[tier_name]
-        endpoints = router.endpoints_of(choice, tier_name)
-        if not endpoints:
-            errors.append(TierUnavailable(tier_name, None, "no replica"))
-            continue
+    for tier_name, tier, endpoints in _tiers_to_try(router, choice, errors):
         for endpoint in endpoints:
             try:
                 return await client.chat(tier_name, endpoint, request.for_tier(tier), timeouts)
@@ -229,12 +237,7 @@ async def open_stream(
     Once the stream is open, a later failure surfaces to the caller (text was already sent).
     """
     errors: list[TierError] = []
-    for tier_name in choice.order:
-        tier = router.tiers[tier_name]
-        endpoints = router.endpoints_of(choice, tier_name)
-        if not endpoints:
-            errors.append(TierUnavailable(tier_name, None, "no replica"))
-            continue
+    for tier_name, tier, endpoints in _tiers_to_try(router, choice, errors):
         for endpoint in endpoints:
             stream = client.stream_chat(tier_name, endpoint, request.for_tier(tier), timeouts)
             try:
