@@ -24,7 +24,7 @@ from streams.world_state.changelog import read_changelog_state
 from streams.world_state.fold import public_view
 
 from .conftest import START
-from .helpers import lake_event_ids, state_views
+from .helpers import lake_event_ids, state_views, stored_counts
 from .live import LiveWorker, TcpProxy, drop_live_worker, eventually, new_live_worker
 
 pytestmark = pytest.mark.integration
@@ -59,6 +59,13 @@ async def assert_live_state_is_a_replay(worker: LiveWorker) -> None:
         await read_changelog_state(worker.settings.kafka_bootstrap, worker.settings.app_id)
     )
     assert changelogs == replayed
+
+
+def stored_at_least(dsn: str, n: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return (await stored_counts(dsn))[0] >= n
+
+    return check
 
 
 async def test_crd3_episode_lands_exactly_once_even_replayed_twice(
@@ -215,14 +222,7 @@ async def test_sigkill_mid_replay_then_restart_is_exactly_once(
             replay_path(session, kafka_bootstrap, topic=worker.settings.events_topic)
         )
 
-        async def some_stored() -> bool:
-            conn = await asyncpg.connect(worker.dsn)
-            try:
-                return await conn.fetchval("SELECT count(*) FROM events") >= 15_000
-            finally:
-                await conn.close()
-
-        await eventually(some_stored, 240, "the worker stored nothing")
+        await eventually(stored_at_least(worker.dsn, 15_000), 240, "the worker stored nothing")
         await asyncio.to_thread(worker.stop, first, 9)  # SIGKILL: no clean shutdown, no commit
         await replay
         await asyncio.to_thread(worker.start)
@@ -231,14 +231,7 @@ async def test_sigkill_mid_replay_then_restart_is_exactly_once(
         await worker.wait_caught_up(within_s=300)
         print(f"stall restarts: {worker.stall_restarts}")
 
-        conn = await asyncpg.connect(worker.dsn)
-        try:
-            counts = await conn.fetchrow("SELECT count(*), count(DISTINCT event_id) FROM events")
-            assert counts is not None
-            total, distinct = counts
-        finally:
-            await conn.close()
-        assert (total, distinct) == (50_000, 50_000)
+        assert await stored_counts(worker.dsn) == (50_000, 50_000)
         await assert_live_state_is_a_replay(worker)
 
         async def lake_complete() -> bool:
@@ -266,33 +259,20 @@ async def test_a_worker_joining_then_killed_mid_replay_leaves_each_event_once(
     write_jsonl(events, session)
     worker = new_live_worker(kafka_bootstrap, postgres.dsn, postgres_template, tmp_path / "home")
 
-    def stored_at_least(n: int) -> Callable[[], Awaitable[bool]]:
-        async def check() -> bool:
-            conn = await asyncpg.connect(worker.dsn)
-            try:
-                return await conn.fetchval("SELECT count(*) FROM events") >= n
-            finally:
-                await conn.close()
-
-        return check
-
     try:
         await asyncio.to_thread(worker.start)
         await replay_path(session, kafka_bootstrap, topic=worker.settings.events_topic)
-        await eventually(stored_at_least(3_000), 240, "the first worker stored nothing")
+        await eventually(stored_at_least(worker.dsn, 3_000), 240, "the first worker stored nothing")
         second = await asyncio.to_thread(worker.start, "streams-worker-2")  # partitions split
         assert len(worker.processes) == 2
-        await eventually(stored_at_least(12_000), 240, "no progress after the second joined")
+        await eventually(
+            stored_at_least(worker.dsn, 12_000), 240, "no progress after the second joined"
+        )
         await asyncio.to_thread(worker.stop, second, 9)  # its partitions return to the first
         await worker.wait_caught_up(within_s=300)
         print(f"stall restarts: {worker.stall_restarts}")
 
-        conn = await asyncpg.connect(worker.dsn)
-        try:
-            counts = await conn.fetchrow("SELECT count(*), count(DISTINCT event_id) FROM events")
-        finally:
-            await conn.close()
-        assert counts is not None and tuple(counts) == (30_000, 30_000)
+        assert await stored_counts(worker.dsn) == (30_000, 30_000)
         await assert_live_state_is_a_replay(worker)
 
         async def lake_complete() -> bool:
