@@ -214,6 +214,12 @@ def _scalar(conn: Any, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def _counts(conn: Any, sql: str) -> tuple[int, ...]:
+    """Several counts from one statement (one scan, e.g. `count(*) FILTER (WHERE ...)` each)."""
+    row = conn.execute(sql).fetchone()
+    return tuple(int(value or 0) for value in row) if row else ()
+
+
 @asset_check(asset=lore_documents, description="documents exist and every world id is known")
 def lore_documents_check(postgres: PostgresResource) -> AssetCheckResult:
     with postgres.connect() as conn:
@@ -235,7 +241,10 @@ def lore_documents_check(postgres: PostgresResource) -> AssetCheckResult:
 )
 def lore_chunks_check(postgres: PostgresResource) -> AssetCheckResult:
     with postgres.connect() as conn:
-        chunks = _scalar(conn, "SELECT count(*) FROM lore_chunks")
+        chunks, empty = _counts(
+            conn,
+            "SELECT count(*), count(*) FILTER (WHERE length(trim(text)) = 0) FROM lore_chunks",
+        )
         unchunked = _scalar(
             conn,
             "SELECT count(*) FROM lore_documents d WHERE NOT EXISTS"
@@ -247,7 +256,6 @@ def lore_chunks_check(postgres: PostgresResource) -> AssetCheckResult:
             "SELECT count(*) FROM lore_chunks c JOIN lore_documents d USING (document_id)"
             " WHERE c.world_id <> d.world_id",
         )
-        empty = _scalar(conn, "SELECT count(*) FROM lore_chunks WHERE length(trim(text)) = 0")
     return AssetCheckResult(
         passed=chunks > 0 and unchunked == 0 and wrong_world == 0 and empty == 0,
         metadata={
@@ -264,18 +272,14 @@ def lore_chunks_check(postgres: PostgresResource) -> AssetCheckResult:
 )
 def lore_embeddings_check(postgres: PostgresResource) -> AssetCheckResult:
     with postgres.connect() as conn:
-        nulls = _scalar(conn, "SELECT count(*) FROM lore_chunks WHERE embedding IS NULL")
-        wrong_dim = _scalar(
+        nulls, wrong_dim, not_unit, embedded = _counts(
             conn,
-            "SELECT count(*) FROM lore_chunks WHERE embedding IS NOT NULL"
-            " AND vector_dims(embedding) <> 384",
+            "SELECT count(*) FILTER (WHERE embedding IS NULL),"
+            " count(*) FILTER (WHERE vector_dims(embedding) <> 384),"
+            " count(*) FILTER (WHERE abs(vector_norm(embedding) - 1) > 0.01),"
+            " count(*) FILTER (WHERE embedding IS NOT NULL)"
+            " FROM lore_chunks",
         )
-        not_unit = _scalar(
-            conn,
-            "SELECT count(*) FROM lore_chunks WHERE embedding IS NOT NULL"
-            " AND abs(vector_norm(embedding) - 1) > 0.01",
-        )
-        embedded = _scalar(conn, "SELECT count(*) FROM lore_chunks WHERE embedding IS NOT NULL")
     return AssetCheckResult(
         passed=nulls == 0 and wrong_dim == 0 and not_unit == 0 and embedded > 0,
         metadata={

@@ -24,7 +24,7 @@ from dagster import (
 from pydantic import Field
 
 from assets import lake
-from assets.knowledge import _md, _run_id, _scalar, event_lake
+from assets.knowledge import _counts, _md, _run_id, _scalar, event_lake
 from assets.narrative_refresh import previous_run, refresh_plan
 from assets.resources import EmbedderResource, LakeResource, PostgresResource
 from assets.runlog import record_run
@@ -290,23 +290,19 @@ def narrative_history(
 )
 def narrative_history_check(postgres: PostgresResource) -> AssetCheckResult:
     with postgres.connect() as conn:
-        total = _scalar(conn, "SELECT count(*) FROM narrative_history")
-        nulls = _scalar(conn, "SELECT count(*) FROM narrative_history WHERE embedding IS NULL")
-        wrong_dim = _scalar(
+        total, nulls, wrong_dim, bad_range = _counts(
             conn,
-            "SELECT count(*) FROM narrative_history WHERE embedding IS NOT NULL"
-            " AND vector_dims(embedding) <> 384",
+            "SELECT count(*), count(*) FILTER (WHERE embedding IS NULL),"
+            " count(*) FILTER (WHERE vector_dims(embedding) <> 384),"
+            " count(*) FILTER (WHERE first_occurred_at > last_occurred_at"
+            " OR first_occurred_at < period_start OR last_occurred_at >= period_end"
+            " OR event_count <= 0)"
+            " FROM narrative_history",
         )
         orphans = _scalar(
             conn,
             "SELECT count(*) FROM narrative_history h LEFT JOIN worlds w USING (world_id)"
             " WHERE w.world_id IS NULL",
-        )
-        bad_range = _scalar(
-            conn,
-            "SELECT count(*) FROM narrative_history WHERE first_occurred_at > last_occurred_at"
-            " OR first_occurred_at < period_start OR last_occurred_at >= period_end"
-            " OR event_count <= 0",
         )
     return AssetCheckResult(
         passed=nulls == 0 and wrong_dim == 0 and orphans == 0 and bad_range == 0,
